@@ -1,0 +1,1 @@
+"""JWT Clinic: a correct cookie-based JWT login, and labs that break it on purpose."""

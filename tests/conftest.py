@@ -1,0 +1,102 @@
+"""Shared fixtures: an app with a fresh database per test, a client, and AuthActions."""
+
+from datetime import timedelta
+
+import pytest
+
+from app import create_app
+
+TEST_KEYS = {
+    "SECRET_KEY": "test-flask-secret-key-that-is-long-enough-0001",
+    "JWT_ACCESS_KEY": "test-access-signing-key-that-is-long-enough-0001",
+    "JWT_REFRESH_KEY": "test-refresh-signing-key-that-is-long-enough-001",
+}
+
+
+def make_app(tmp_path, **overrides):
+    """An app in its own instance folder, with low bcrypt rounds for faster tests."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "BCRYPT_ROUNDS": 4,
+        "DEMO_MODE": False,
+        "JWT_DECODE_LEEWAY": 0,
+        **TEST_KEYS,
+        **overrides,
+    }
+    return create_app(config, instance_path=str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh app and database for each test."""
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    """A test client that keeps cookies like a browser."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the app's command-line commands."""
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Register, log in, refresh and log out through the JSON API."""
+
+    password = "correct horse battery"
+
+    def __init__(self, client):
+        self.client = client
+
+    def register(self, username="alice", password=None):
+        return self.client.post("/api/auth/register",
+                                json={"username": username, "password": password or self.password})
+
+    def login(self, username="alice", password=None):
+        return self.client.post("/api/auth/login",
+                                json={"username": username, "password": password or self.password})
+
+    def signup(self, username="alice"):
+        """Register and log in; return the login response."""
+        assert self.register(username).status_code == 201
+        response = self.login(username)
+        assert response.status_code == 200
+        return response
+
+    def cookie(self, name):
+        found = self.client.get_cookie(name, path=self.path_of(name))
+        return found.value if found else None
+
+    @staticmethod
+    def path_of(name):
+        return "/api/auth/" if name == "refresh_token_cookie" else "/"
+
+    def refresh(self, csrf=None):
+        csrf = self.cookie("csrf_refresh_token") if csrf is None else csrf
+        return self.client.post("/api/auth/refresh", headers={"X-CSRF-TOKEN": csrf})
+
+    def logout(self, csrf=None):
+        csrf = self.cookie("csrf_refresh_token") if csrf is None else csrf
+        return self.client.post("/api/auth/logout", headers={"X-CSRF-TOKEN": csrf or ""})
+
+    def set_cookie(self, name, value):
+        self.client.set_cookie(name, value, path=self.path_of(name))
+
+
+@pytest.fixture
+def auth(client):
+    """AuthActions bound to the test client."""
+    return AuthActions(client)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Fast tests first, browser tests last."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+__all__ = ["AuthActions", "make_app", "timedelta"]
