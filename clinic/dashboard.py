@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, render_template, request
 from flask_jwt_extended.config import config
 
 from .auth import login_required
-from .forms import LogoutForm
+from .forms import ButtonForm
 from .sessions import family_history, now
 from .tokens import current_user
 
@@ -25,7 +25,7 @@ def home():
 @login_required
 def index():
     """The session page: the panel below, plus the form to log out."""
-    return render_template("dashboard/index.html", form=LogoutForm(), **panel_context())
+    return render_template("dashboard/index.html", form=ButtonForm(), **panel_context())
 
 
 @bp.get("/dashboard/panel")

@@ -1,12 +1,12 @@
 """Error codes, the JSON body every API failure shares, and the pages for everything else."""
 
 import logging
+import re
 from dataclasses import dataclass
 
 import jwt
 from jwt import exceptions as jwt_errors
 from flask import Flask, jsonify, render_template, request
-from flask_jwt_extended import exceptions as jwt_ext
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -94,32 +94,34 @@ def error_body(code: str, message: str | None = None, detail: str | None = None)
     return body
 
 
+class IllTypedClaimError(jwt.InvalidTokenError):
+    """A claim this site relies on is present but not of the type it issues."""
+
+
 def classify_jwt_error(exc: Exception) -> str:
-    """Map an exception from PyJWT or Flask-JWT-Extended to the contract's error code."""
+    """Map an exception from PyJWT to the contract's error code."""
     # Order matters: InvalidSignatureError is a DecodeError, and most are InvalidTokenError.
     table = (
-        (jwt_ext.NoAuthorizationError, "token_missing"),
-        (jwt_ext.CSRFError, "csrf_failed"),
-        (jwt_ext.WrongTokenError, "wrong_token_type"),
-        (jwt_ext.RevokedTokenError, "token_revoked"),
-        (jwt_ext.UserLookupError, "token_revoked"),
         (jwt.ExpiredSignatureError, "token_expired"),
         (jwt.ImmatureSignatureError, "token_not_yet_valid"),
         (jwt.InvalidSignatureError, "invalid_signature"),
         (jwt.InvalidAlgorithmError, "token_malformed"),
         ((jwt.InvalidIssuerError, jwt.InvalidAudienceError, jwt.MissingRequiredClaimError,
-          jwt.InvalidIssuedAtError, jwt_errors.InvalidSubjectError, jwt_errors.InvalidJTIError,
-          jwt_ext.JWTDecodeError, jwt_ext.UserClaimsVerificationError), "invalid_claims"),
+          jwt.InvalidIssuedAtError, jwt_errors.InvalidSubjectError,
+          jwt_errors.InvalidJTIError, IllTypedClaimError), "invalid_claims"),
     )
     for kinds, code in table:
         if isinstance(exc, kinds):
             return code
-    return "token_malformed"  # DecodeError, InvalidHeaderError and anything else unparseable
+    return "token_malformed"  # DecodeError and anything else that is not a readable JWT
+
+
+JSON_PATHS = re.compile(r"^/api(/|$)|^/labs/[^/]+/(broken|fixed)/|^/labs/[^/]+/scenario$")
 
 
 def wants_json() -> bool:
-    """True for the JSON API, whose errors are JSON; pages get HTML error pages."""
-    return request.path.startswith("/api/") or request.path == "/api"
+    """True for the JSON API and the labs' endpoints; pages get HTML error pages."""
+    return bool(JSON_PATHS.match(request.path))
 
 
 def register_error_handlers(app: Flask) -> None:

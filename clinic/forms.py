@@ -34,5 +34,5 @@ class RegisterForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
 
 
-class LogoutForm(FlaskForm):
-    """No fields: the form exists to carry the CSRF token."""
+class ButtonForm(FlaskForm):
+    """No fields: a form for one button (log out, reset a lab) that carries the CSRF token."""

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from . import accounts, keys
 from .config import Defaults
 from .extensions import csrf, db
+from .highlight import highlight
 from .models import User
 from .tokens import init_tokens
 
@@ -72,9 +73,12 @@ def _tune_sqlite(connection, _record) -> None:
 def register_blueprints(app: Flask) -> None:
     """Pages, API, labs and lessons, each its own blueprint."""
     from . import api, auth, dashboard
+    from .labs.views import register_labs
 
     for module in (dashboard, auth, api):
         app.register_blueprint(module.bp)
+    register_labs(app)
+    app.add_template_filter(highlight)
 
 
 def prepare_database(app: Flask) -> None:

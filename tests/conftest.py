@@ -1,5 +1,6 @@
 """Shared fixtures: an app with a fresh database per test, a client, and AuthActions."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -35,8 +36,25 @@ def app(tmp_path):
 
 @pytest.fixture
 def client(app):
-    """A test client that keeps cookies like a browser."""
-    return app.test_client()
+    """A test client that keeps cookies like a browser.
+
+    With CLINIC_TEST_LABS_BROKEN=1 (set by test_labs.py), this browser first switches every
+    lab to broken and runs its broken story, so the foundation's tests prove the labs leave
+    the real login alone.
+    """
+    client = app.test_client()
+    if os.environ.get("CLINIC_TEST_LABS_BROKEN") == "1":
+        break_every_lab(client)
+    return client
+
+
+def break_every_lab(client):
+    """Choose broken mode for every lab and replay each broken story in this app."""
+    from clinic.labs import LABS
+
+    for lab in LABS:
+        assert client.get(f"/labs/{lab.slug}?mode=broken").status_code == 200
+        assert client.get(f"/labs/{lab.slug}/scenario").json["outcome"] == "failed"
 
 
 @pytest.fixture

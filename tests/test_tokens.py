@@ -83,14 +83,15 @@ def test_wrong_issuer_or_audience(auth, access, changes):
     assert_error(me_with(auth, forge(access, **changes)), 401, "invalid_claims")
 
 
-@pytest.mark.parametrize("missing", ["sub", "exp", "iss", "aud"])
+@pytest.mark.parametrize("missing", ["sub", "exp", "iat", "jti", "iss", "aud", "type", "fam"])
 def test_missing_required_claim(auth, access, missing):
     claims = {k: v for k, v in access.items() if k != missing}
     assert_error(me_with(auth, forge(claims)), 401, "invalid_claims")
 
 
-def test_integer_sub_is_refused(auth, access):
-    assert_error(me_with(auth, forge(access, sub=1)), 401, "invalid_claims")
+@pytest.mark.parametrize("changes", [{"sub": 1}, {"fam": 7}, {"jti": ["a"]}, {"type": None}])
+def test_ill_typed_claims_are_refused(auth, access, changes):
+    assert_error(me_with(auth, forge(access, **changes)), 401, "invalid_claims")
 
 
 def test_alg_none_is_refused(auth, access):

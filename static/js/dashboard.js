@@ -20,6 +20,15 @@ function serverNow() {
   return Date.now() / 1000 + clockOffset;
 }
 
+// The server writes times in UTC; show them in this browser's time zone.
+function showLocalTimes() {
+  for (const time of panel.querySelectorAll("time[data-epoch]")) {
+    const date = new Date(Number(time.dataset.epoch) * 1000);
+    time.dateTime = date.toISOString();
+    time.textContent = date.toLocaleTimeString();
+  }
+}
+
 function formatLeft(seconds) {
   if (seconds <= 0) return "expired";
   if (seconds < 120) return `${Math.ceil(seconds)} s left`;
@@ -43,25 +52,46 @@ async function reloadPanel() {
   if (response.ok && !response.redirected) {
     panel.innerHTML = await response.text();
     measureOffset();
+    showLocalTimes();
     tick();
   }
 }
 
-// Ask /api/me; apiFetch refreshes silently if the access token has expired.
+// The status line, shaped like the server's: "Signed in as <strong>name</strong>."
+function showStatus(username, news) {
+  const name = document.createElement("strong");
+  name.textContent = username;
+  status.replaceChildren("Signed in as ", name, `. ${news}`);
+}
+
+function accessCountdown() {
+  return panel.querySelector(".countdown[data-kind=access]");
+}
+
+// True when the access token this panel shows is still the one in the cookie and has run out.
+// Its CSRF cookie changes with every new token, so a refresh by another tab shows up here.
+function shownTokenExpired() {
+  const shown = accessCountdown();
+  return Boolean(shown) && readCookie("csrf_access_token") === shown.dataset.csrf
+    && Number(shown.dataset.end) <= serverNow();
+}
+
+// Refresh when the countdown says the token has expired (the page knows exp, so no request
+// has to fail first), then ask /api/me. apiFetch still refreshes on a 401 token_expired.
 async function checkSession(why) {
   if (checking || Date.now() - lastCheck < 2000) return;
   checking = true;
   lastCheck = Date.now();
   try {
-    const before = panel.querySelector(".countdown[data-kind=access]")?.dataset.end;
-    let response = await apiFetch("/api/me");
-    if (response.ok && why === "expired") {
-      const me = await response.clone().json();
-      // Still accepted thanks to the server's leeway: refresh now rather than poll.
-      if (String(me.token.exp) === before && (await refreshSession(readCookie("csrf_refresh_token"))).ok) {
-        response = await apiFetch("/api/me");
+    const before = accessCountdown()?.dataset.end;
+    if (shownTokenExpired()) {
+      const refreshed = await refreshSession(readCookie("csrf_refresh_token"));
+      if (!refreshed.ok) {
+        location.assign(loginUrl(refreshed.error));
+        return;
       }
     }
+    const response = await apiFetch("/api/me");
     if (response.status === 401) {
       const body = await response.json().catch(() => ({}));
       location.assign(loginUrl(body.error || "token_missing"));
@@ -70,9 +100,13 @@ async function checkSession(why) {
     if (!response.ok) return;
     const me = await response.json();
     if (String(me.token.exp) !== before) {
+      // Count down to the new exp even if reloading the panel below fails.
+      accessCountdown()?.setAttribute("data-end", String(me.token.exp));
       refreshes += 1;
       document.body.dataset.refreshes = String(refreshes);
-      status.textContent = `Signed in as ${me.user.username}. The access token ${why === "expired" ? "expired and was" : "was"} refreshed silently (${refreshes} so far).`;
+      const what = why === "expired" ? "expired and was" : "was";
+      showStatus(me.user.username,
+        `The access token ${what} refreshed silently (${refreshes} so far).`);
       await reloadPanel();
     }
   } finally {
@@ -91,6 +125,7 @@ document.addEventListener("visibilitychange", () => {
 });
 
 measureOffset();
+showLocalTimes();
 tick();
 setInterval(tick, 500);
 document.body.dataset.dashboardReady = "true";

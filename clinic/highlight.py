@@ -1,0 +1,18 @@
+"""Code highlighting with Pygments, for lab panels and lessons."""
+
+from markupsafe import Markup
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+
+
+def highlight(code: str, language: str = "text") -> Markup:
+    """Code as highlighted HTML; Pygments escapes it, so the result is safe to insert."""
+    try:
+        lexer = get_lexer_by_name(language or "text")
+    except ClassNotFound:
+        lexer = get_lexer_by_name("text")
+    return Markup(pygments_highlight(code, lexer, FORMATTER))
