@@ -73,9 +73,15 @@ def duration_filter(seconds: int) -> str:
 
 @bp.app_context_processor
 def navigation() -> dict:
-    """The main menu, listing only the areas this app has registered."""
+    """The main menu: the dashboard for a signed-in browser, log in and register otherwise.
+
+    The refresh cookie's readable CSRF twin lives as long as the session, so its presence is
+    a cheap hint that this browser is signed in (the dashboard itself still checks the token).
+    """
     views = current_app.view_functions
+    signed_in = config.refresh_csrf_cookie_name in request.cookies
+    account = [("dashboard.index", "Dashboard")] if signed_in else [
+        ("auth.login", "Log in"), ("auth.register", "Register")]
     links = [("dashboard.home", "Home"), ("labs.index", "Labs"), ("lessons.index", "Lessons"),
-             ("dashboard.index", "Dashboard"), ("auth.login", "Log in"),
-             ("auth.register", "Register")]
+             *account]
     return {"nav_links": [link for link in links if link[0] in views], "view_names": views}
