@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 0.0.0.0
 PORT   ?= 5000
 
-.PHONY: run test serve-room bench reset-demo clean
+.PHONY: run test serve-room bench bench-room reset-demo clean
 
 run: $(VENV)/.runtime
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
@@ -21,6 +21,9 @@ serve-room: $(VENV)/.runtime
 
 bench: $(VENV)/.runtime
 	$(BIN)/python bench/me_vs_bare.py
+
+bench-room: $(VENV)/.runtime
+	$(BIN)/python bench/room.py
 
 reset-demo: $(VENV)/.runtime
 	$(BIN)/flask --app app reset-demo

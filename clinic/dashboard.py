@@ -4,7 +4,7 @@ import json
 from datetime import datetime, timezone
 
 import jwt as pyjwt
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_jwt_extended.config import config
 
 from .auth import login_required
@@ -19,6 +19,12 @@ bp = Blueprint("dashboard", __name__)
 def home():
     """What the clinic is, and where to start."""
     return render_template("dashboard/home.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages that name no icon; the icon is an SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/dashboard")

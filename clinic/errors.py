@@ -25,7 +25,8 @@ class ErrorCode:
 ERRORS: dict[str, ErrorCode] = {
     "token_missing": ErrorCode(
         401, "No login token came with this request, so you are not logged in.",
-        "how-it-works", "Log in first; the browser then sends the token cookie by itself."),
+        "how-it-works", "Log in first, then send the token where this server reads it (on "
+        "this site's API, the access_token_cookie cookie)."),
     "token_expired": ErrorCode(
         401, "Your login token has expired.",
         "short-expiry", "Call POST /api/auth/refresh to get a new one, or log in again."),
@@ -59,7 +60,15 @@ ERRORS: dict[str, ErrorCode] = {
     "invalid_input": ErrorCode(400, "The request body is not what this endpoint takes."),
     "token_in_query_string": ErrorCode(
         400, "A token was sent in the URL, where logs and browser history keep it.",
-        "query-string", "Tokens travel in cookies here; remove it from the address."),
+        "query-string", "Send the token in a cookie or the Authorization header, never in "
+        "the address."),
+    # 400, not 401: the token is valid and logging in again would leak the new one the same
+    # way; the request that put it in a URL is the mistake, as with token_in_query_string.
+    "token_leaked": ErrorCode(
+        400, "Your login token was copied where others can read it: a server log, the "
+        "browser history or another site's Referer header.",
+        "query-string", "Treat it as stolen: end that login, and send tokens only in the "
+        "Authorization header or an HttpOnly cookie, never in a URL."),
     "not_found": ErrorCode(404, "There is no API endpoint at this address."),
     "method_not_allowed": ErrorCode(405, "This endpoint does not accept that HTTP method."),
     "username_taken": ErrorCode(409, "That username is already taken."),
@@ -73,20 +82,22 @@ class ApiError(Exception):
     """A failure with one of the codes above; the handler renders it as JSON."""
 
     def __init__(self, code: str, message: str | None = None, detail: str | None = None,
-                 headers: dict | None = None):
+                 headers: dict | None = None, hint: str | None = None):
         super().__init__(code)
         self.code = code
         self.message = message
         self.detail = detail
         self.headers = headers or {}
+        self.hint = hint
 
 
-def error_body(code: str, message: str | None = None, detail: str | None = None) -> dict:
+def error_body(code: str, message: str | None = None, detail: str | None = None,
+               hint: str | None = None) -> dict:
     """The JSON body for a code: error, message, and hint, lesson and detail when known."""
     spec = ERRORS[code]
     body = {"error": code, "message": message or spec.message}
-    if spec.hint:
-        body["hint"] = spec.hint
+    if hint or spec.hint:
+        body["hint"] = hint or spec.hint
     if spec.lesson:
         body["lesson"] = f"/lessons/{spec.lesson}"
     if detail:
@@ -129,7 +140,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def handle_api_error(exc: ApiError):
-        body = error_body(exc.code, exc.message, exc.detail)
+        body = error_body(exc.code, exc.message, exc.detail, exc.hint)
         return jsonify(body), ERRORS[exc.code].status, exc.headers
 
     @app.errorhandler(HTTPException)

@@ -6,13 +6,17 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+FORMATTER = HtmlFormatter(nowrap=True)  # just the coloured spans; the wrapper is ours
 
 
 def highlight(code: str, language: str = "text") -> Markup:
-    """Code as highlighted HTML; Pygments escapes it, so the result is safe to insert."""
+    """Code as highlighted HTML; Pygments escapes it, so the result is safe to insert.
+
+    The block can be focused (tabindex), so keyboard users can scroll wide code sideways.
+    """
     try:
         lexer = get_lexer_by_name(language or "text")
     except ClassNotFound:
         lexer = get_lexer_by_name("text")
-    return Markup(pygments_highlight(code, lexer, FORMATTER))
+    spans = pygments_highlight(code, lexer, FORMATTER)
+    return Markup(f'<pre class="highlight" tabindex="0"><code>{spans}</code></pre>')

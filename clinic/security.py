@@ -21,8 +21,10 @@ _PARAM_IN_TEXT = re.compile(r"(?i)\b(" + "|".join(TOKEN_PARAMS) + r")=[^&\s\"']*
 
 def scrub(text: str) -> str:
     """Replace anything that looks like a token, or a token parameter's value, with a marker."""
-    text = JWT_SHAPE.sub("[token removed]", text)
-    return _PARAM_IN_TEXT.sub(lambda m: f"{m.group(1)}=[removed]", text)
+    # Parameters first: their values may be tokens, which would otherwise be replaced by a
+    # marker containing a space that the parameter pattern stops at.
+    text = _PARAM_IN_TEXT.sub(lambda m: f"{m.group(1)}=[removed]", text)
+    return JWT_SHAPE.sub("[token removed]", text)
 
 
 class ScrubTokens(logging.Filter):

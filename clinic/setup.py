@@ -74,10 +74,12 @@ def register_blueprints(app: Flask) -> None:
     """Pages, API, labs and lessons, each its own blueprint."""
     from . import api, auth, dashboard
     from .labs.views import register_labs
+    from .lessons import register_lessons
 
     for module in (dashboard, auth, api):
         app.register_blueprint(module.bp)
     register_labs(app)
+    register_lessons(app)
     app.add_template_filter(highlight)
 
 

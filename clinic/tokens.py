@@ -14,8 +14,11 @@ signature, algorithm, time claims, issuer and audience instead.
 import base64
 import binascii
 import json
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
 from hmac import compare_digest
 from typing import Any
 
@@ -107,15 +110,46 @@ def decode_site_token(token: str, verify_exp: bool = True) -> dict:
     """Verify a token of this site and return its claims; raise a PyJWTError if it fails."""
     config = current_app.config
     is_refresh = (peek_claims(token) or {}).get("type") == "refresh"
-    claims = pyjwt.decode(
+    claims = dict(_verified_claims(
         token, config["JWT_REFRESH_KEY" if is_refresh else "JWT_ACCESS_KEY"],
-        algorithms=config["JWT_DECODE_ALGORITHMS"], audience=config["JWT_DECODE_AUDIENCE"],
-        issuer=config["JWT_DECODE_ISSUER"], leeway=config["JWT_DECODE_LEEWAY"],
-        options={"require": REQUIRED_CLAIMS, "verify_exp": verify_exp},
-    )
+        tuple(config["JWT_DECODE_ALGORITHMS"]), config["JWT_DECODE_AUDIENCE"],
+        config["JWT_DECODE_ISSUER"]))
+    check_time_claims(claims, now=time.time(), leeway=_seconds(config["JWT_DECODE_LEEWAY"]),
+                      verify_exp=verify_exp)
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verified_claims(token: str, key: str, algorithms: tuple, audience: str, issuer: str) -> dict:
+    """Signature, algorithm, issuer, audience and required claims, checked once per token.
+
+    A page polling the API sends the same token again and again, and verifying it again gives
+    the same answer: the key is part of the cache key, and failures are never cached. Time
+    claims change with the clock, so check_time_claims runs on every request instead.
+    """
+    claims = pyjwt.decode(token, key, algorithms=list(algorithms), audience=audience,
+                          issuer=issuer, options={"require": REQUIRED_CLAIMS, "verify_exp": False,
+                                                  "verify_iat": False, "verify_nbf": False})
     if not all(isinstance(claims[name], str) for name in ("type", "csrf", "fam")):
         raise IllTypedClaimError("claims 'type', 'csrf' and 'fam' must be strings")
+    if not all(isinstance(claims[name], (int, float)) for name in ("exp", "iat", "nbf")):
+        raise pyjwt.InvalidIssuedAtError("exp, iat and nbf must be numbers")
     return claims
+
+
+def check_time_claims(claims: dict, now: float, leeway: float = 0, verify_exp: bool = True) -> None:
+    """PyJWT's own rules and messages for exp, iat and nbf, against a given time."""
+    if verify_exp and claims["exp"] <= now - leeway:
+        raise pyjwt.ExpiredSignatureError("Signature has expired")
+    if claims["iat"] > now + leeway:
+        raise pyjwt.ImmatureSignatureError("The token is not yet valid (iat)")
+    if claims.get("nbf", 0) > now + leeway:
+        raise pyjwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+
+
+def _seconds(leeway: object) -> float:
+    """A leeway setting, given as seconds or as a timedelta, in seconds."""
+    return leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
 
 
 def require_token(kind: str = "access", check_revoked: bool = True) -> dict:

@@ -112,6 +112,16 @@ def auth(client):
     return AuthActions(client)
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(request, caplog):
+    """Fail any test during which the friendly-500 handler ran, unless it expects that."""
+    yield
+    if request.node.get_closest_marker("expects_500"):
+        return
+    crashes = [r for r in caplog.get_records("call") if r.name == "clinic.errors"]
+    assert not crashes, f"a request reached the 500 handler: {crashes[0].getMessage()}"
+
+
 def pytest_collection_modifyitems(config, items):
     """Fast tests first, browser tests last."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

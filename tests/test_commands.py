@@ -34,3 +34,28 @@ def test_purge_expired_removes_only_dead_rows(app, runner, auth):
         assert db.session.scalar(select(func.count()).select_from(RefreshFamily)) == 1
         assert db.session.scalar(select(func.count()).select_from(RevokedAccessToken)) == 0
     assert auth.client.get("/api/me").status_code == 200
+
+
+def test_hot_queries_use_indexes(app, auth):
+    """Every lookup on a request path searches an index; none scans a table."""
+    from sqlalchemy import text
+
+    auth.signup("alice")
+    queries = {
+        "access owner": "SELECT users.id FROM users JOIN refresh_families ON "
+                        "refresh_families.user_id = users.id WHERE users.id = 1 AND "
+                        "refresh_families.id = 'f' AND EXISTS (SELECT 1 FROM revoked_access_tokens "
+                        "WHERE jti = 'j')",
+        "rotate": "UPDATE refresh_tokens SET rotated_at = 1 WHERE jti = 'j' AND family_id = 'f' "
+                  "AND rotated_at IS NULL",
+        "successor": "SELECT * FROM refresh_tokens WHERE family_id = 'f' AND generation = 2",
+        "family history": "SELECT * FROM refresh_tokens WHERE family_id = 'f' ORDER BY generation",
+        "login": "SELECT * FROM users WHERE username_key = 'alice'",
+        "throttle": "SELECT count(*) FROM login_failures WHERE key = 'user:alice' AND at > 5",
+        "purge tokens": "DELETE FROM refresh_tokens WHERE expires_at <= 5",
+        "purge denylist": "DELETE FROM revoked_access_tokens WHERE expires_at <= 5",
+    }
+    with app.app_context():
+        for name, sql in queries.items():
+            plan = " | ".join(row[-1] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert "SCAN" not in plan.replace("SCAN CONSTANT ROW", ""), f"{name}: {plan}"

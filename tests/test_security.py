@@ -44,6 +44,11 @@ def test_harmless_query_strings_pass(client):
     assert client.get("/api/me?version=1.2.3").json["error"] == "token_missing"
 
 
+def test_scrub_replaces_a_token_parameter_once():
+    assert scrub(f"GET /x?jwt={A_JWT}&a=1 HTTP/1.1") == "GET /x?jwt=[removed]&a=1 HTTP/1.1"
+    assert scrub(f"Referer: /p?q={A_JWT}") == "Referer: /p?q=[token removed]"
+
+
 def test_scrub_removes_tokens_and_token_parameters():
     line = f'127.0.0.1 - - "GET /api/me?jwt=secret&x=1&q={A_JWT} HTTP/1.1" 400 -'
     cleaned = scrub(line)
@@ -87,6 +92,7 @@ def test_oversized_body_is_a_clear_413(client):
     assert response.json["error"] == "payload_too_large"
 
 
+@pytest.mark.expects_500
 def test_unexpected_errors_become_a_logged_friendly_500(app, caplog):
     @app.get("/boom")
     def boom():

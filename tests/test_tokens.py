@@ -178,3 +178,24 @@ def test_every_token_carries_the_expected_claims(auth, access):
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(auth.cookie("refresh_token_cookie"), ACCESS_KEY, algorithms=["HS256"],
                    audience="jwt-clinic")
+
+
+def test_a_remembered_token_still_needs_the_right_key(tmp_path, auth, access):
+    from conftest import make_app
+
+    token = auth.cookie("access_token_cookie")
+    assert me_with(auth, token).status_code == 200  # verified, and now remembered
+    other = make_app(tmp_path / "other", JWT_ACCESS_KEY="another-access-key-that-is-long-enough-00")
+    response = other.test_client(use_cookies=False).get(
+        "/api/me", headers={"Cookie": f"access_token_cookie={token}"})
+    assert (response.status_code, response.json["error"]) == (401, "invalid_signature")
+
+
+def test_a_remembered_token_still_expires(auth, access, monkeypatch):
+    import clinic.tokens
+
+    token = auth.cookie("access_token_cookie")
+    assert me_with(auth, token).status_code == 200
+    later = access["exp"] + 1
+    monkeypatch.setattr(clinic.tokens.time, "time", lambda: later)
+    assert_error(me_with(auth, token), 401, "token_expired")

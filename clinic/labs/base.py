@@ -20,6 +20,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.test import TestResponse
 
 from ..errors import ApiError, classify_jwt_error
+from ..tokens import check_time_claims
 
 Mode = Literal["broken", "fixed"]
 MODES: tuple[Mode, ...] = ("broken", "fixed")
@@ -92,7 +93,9 @@ class Replay:
     """Sends real requests to the app itself and records each one as a Step.
 
     It uses the app's test client, so nothing leaves the process and no port is needed; the
-    requests go through the same routing, hooks and error handlers as a browser's.
+    requests go through the same routing, hooks and error handlers as a browser's. When a
+    replay runs inside a request (the lab page, the scenario endpoint), Flask reuses that
+    request's app context, so `g` is shared: keep per-request lab state in request.environ.
     """
 
     def __init__(self, slug: str, mode: Mode):
@@ -172,19 +175,14 @@ def sign_lab_token(key: str, claims: dict) -> str:
 def verify_lab_token(token: str, key: str, *, now: int, leeway: int = 0) -> dict:
     """Check a lab token: signature by PyJWT, time claims against the lab clock.
 
-    PyJWT has no way to be told what time it is, so the time claims are compared here, with
+    PyJWT cannot be told what time it is, so the time claims are compared afterwards, with
     the same rules and messages as PyJWT's own checks.
     """
     claims = pyjwt.decode(token, key, algorithms=["HS256"], options={
         "verify_exp": False, "verify_iat": False, "verify_nbf": False, "require": ["exp", "iat"]})
     if not all(isinstance(claims.get(name, 0), int) for name in ("exp", "iat", "nbf")):
         raise pyjwt.InvalidTokenError("exp, iat and nbf must be integers")
-    if claims["exp"] <= now - leeway:
-        raise pyjwt.ExpiredSignatureError("Signature has expired")
-    if claims["iat"] > now + leeway:
-        raise pyjwt.ImmatureSignatureError("The token is not yet valid (iat)")
-    if claims.get("nbf", 0) > now + leeway:
-        raise pyjwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+    check_time_claims(claims, now=now, leeway=leeway)
     return claims
 
 

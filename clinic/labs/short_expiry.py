@@ -18,10 +18,12 @@ REFRESH_COOKIE = "lab_short_expiry_refresh"
 COOKIE_PATH = f"/labs/{SLUG}/"
 
 # The only settings that differ between the two modes.
+# [settings]
 SETTINGS = {
     "broken": {"ACCESS_LIFETIME_SECONDS": 5, "REFRESH_LIFETIME_SECONDS": None},
     "fixed": {"ACCESS_LIFETIME_SECONDS": 5, "REFRESH_LIFETIME_SECONDS": 600},
 }
+# [/settings]
 
 bp = Blueprint("lab_short_expiry", __name__, url_prefix=f"/labs/{SLUG}")
 

@@ -1,5 +1,7 @@
 """The lab pages: the index, each lab page, the scenario JSON, the reset control."""
 
+import json
+
 from flask import (Blueprint, Flask, abort, jsonify, make_response, redirect, render_template,
                    request, url_for)
 
@@ -74,6 +76,12 @@ def register_labs(app: Flask) -> None:
     for lab in LABS:
         csrf.exempt(lab.blueprint)
         app.register_blueprint(lab.blueprint)
+
+
+@bp.app_template_filter("pretty_json")
+def pretty_json(value: object) -> str:
+    """JSON for reading: indented, apostrophes and accents as they are (Jinja escapes the HTML)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 @bp.app_template_filter("truncate_token")

@@ -78,6 +78,7 @@ export function loginUrl(reason) {
 }
 
 // fetch() for the site's API: refresh once on token_expired, retry once, else go to login.
+// [api-fetch]
 export async function apiFetch(url, options = {}) {
   const seenRefreshCsrf = readCookie("csrf_refresh_token");
   const response = await fetch(url, withCsrf(options));
@@ -91,6 +92,7 @@ export async function apiFetch(url, options = {}) {
   }
   return fetch(url, withCsrf(options));
 }
+// [/api-fetch]
 
 export function announceLogout() {
   channel?.postMessage({ type: "logged-out" });
