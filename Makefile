@@ -19,8 +19,10 @@ test: $(VENV)/.dev
 serve-room: $(VENV)/.runtime
 	$(BIN)/python -m clinic.serve --host $(HOST) --port $(PORT)
 
-bench: $(VENV)/.runtime
-	$(BIN)/python bench/me_vs_bare.py
+# GET /api/me against a bare endpoint, under both production servers (see README, Speed).
+bench: $(VENV)/.dev
+	$(BIN)/python bench/me_vs_bare.py --server waitress --threads 4
+	$(BIN)/python bench/me_vs_bare.py --server gunicorn --threads 2
 
 bench-room: $(VENV)/.runtime
 	$(BIN)/python bench/room.py

@@ -3,6 +3,7 @@
 import http.client
 import json
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,31 +16,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def serve(instance: str, port: int, threads: int, rounds: int) -> None:
-    """Child process: the real app under waitress, with a throwaway instance folder."""
-    import logging
-
-    from waitress import serve as waitress_serve
-
+def bench_app(instance: str, rounds: int):
+    """The real app with a throwaway instance folder and database."""
     sys.path.insert(0, str(ROOT))
     from app import create_app
 
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.sqlite3",
+                       "DEMO_MODE": False, "BCRYPT_ROUNDS": rounds}, instance_path=instance)
+
+
+def serve_with_waitress(instance: str, port: int, threads: int, rounds: int) -> None:
+    """Child process: the app under waitress, as `make serve-room` runs it."""
+    import logging
+
+    from waitress import serve
+
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # one warning per queued request
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.sqlite3",
-                      "DEMO_MODE": False, "BCRYPT_ROUNDS": rounds}, instance_path=instance)
-    waitress_serve(app, host="127.0.0.1", port=port, threads=threads, connection_limit=1000,
-                   _quiet=True)
+    serve(bench_app(instance, rounds), host="127.0.0.1", port=port, threads=threads,
+          connection_limit=1000, _quiet=True)
 
 
 @contextmanager
-def running_server(threads: int, bcrypt_rounds: int = 4):
-    """Start the app under waitress in a child process; yield its port; stop it afterwards."""
-    import shutil
+def running_server(threads: int, bcrypt_rounds: int = 4, server: str = "waitress"):
+    """Start the app in a child process; yield its port; stop it afterwards.
 
+    waitress: one process, `threads` worker threads plus its I/O thread.
+    gunicorn: `threads` sync worker processes, one request at a time each (POSIX only).
+    """
     instance = tempfile.mkdtemp(prefix="jwt-clinic-bench-")
     port = free_port()
-    child = subprocess.Popen([sys.executable, __file__, instance, str(port), str(threads),
-                              str(bcrypt_rounds)], cwd=ROOT)
+    if server == "gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(threads),
+                   "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir",
+                   str(Path(__file__).parent), f"common:bench_app({instance!r}, {bcrypt_rounds})"]
+    else:
+        command = [sys.executable, __file__, instance, str(port), str(threads), str(bcrypt_rounds)]
+    child = subprocess.Popen(command, cwd=ROOT)
     try:
         wait_until_up(port)
         yield port
@@ -118,4 +130,4 @@ def measure_python(port: int, path: str, cookie: str, seconds: int, connections:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    serve_with_waitress(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))

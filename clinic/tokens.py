@@ -109,9 +109,8 @@ def peek_claims(token: str) -> dict | None:
 def decode_site_token(token: str, verify_exp: bool = True) -> dict:
     """Verify a token of this site and return its claims; raise a PyJWTError if it fails."""
     config = current_app.config
-    is_refresh = (peek_claims(token) or {}).get("type") == "refresh"
     claims = dict(_verified_claims(
-        token, config["JWT_REFRESH_KEY" if is_refresh else "JWT_ACCESS_KEY"],
+        token, config["JWT_ACCESS_KEY"], config["JWT_REFRESH_KEY"],
         tuple(config["JWT_DECODE_ALGORITHMS"]), config["JWT_DECODE_AUDIENCE"],
         config["JWT_DECODE_ISSUER"]))
     check_time_claims(claims, now=time.time(), leeway=_seconds(config["JWT_DECODE_LEEWAY"]),
@@ -120,16 +119,19 @@ def decode_site_token(token: str, verify_exp: bool = True) -> dict:
 
 
 @lru_cache(maxsize=4096)
-def _verified_claims(token: str, key: str, algorithms: tuple, audience: str, issuer: str) -> dict:
+def _verified_claims(token: str, access_key: str, refresh_key: str, algorithms: tuple,
+                     audience: str, issuer: str) -> dict:
     """Signature, algorithm, issuer, audience and required claims, checked once per token.
 
     A page polling the API sends the same token again and again, and verifying it again gives
-    the same answer: the key is part of the cache key, and failures are never cached. Time
+    the same answer: the keys are part of the cache key, and failures are never cached. Time
     claims change with the clock, so check_time_claims runs on every request instead.
     """
-    claims = pyjwt.decode(token, key, algorithms=list(algorithms), audience=audience,
-                          issuer=issuer, options={"require": REQUIRED_CLAIMS, "verify_exp": False,
-                                                  "verify_iat": False, "verify_nbf": False})
+    is_refresh = (peek_claims(token) or {}).get("type") == "refresh"
+    claims = pyjwt.decode(token, refresh_key if is_refresh else access_key,
+                          algorithms=list(algorithms), audience=audience, issuer=issuer,
+                          options={"require": REQUIRED_CLAIMS, "verify_exp": False,
+                                   "verify_iat": False, "verify_nbf": False})
     if not all(isinstance(claims[name], str) for name in ("type", "csrf", "fam")):
         raise IllTypedClaimError("claims 'type', 'csrf' and 'fam' must be strings")
     if not all(isinstance(claims[name], (int, float)) for name in ("exp", "iat", "nbf")):
