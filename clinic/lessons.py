@@ -18,6 +18,7 @@ import click
 from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask.cli import with_appcontext
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 from mdit_py_plugins.anchors import anchors_plugin
 
@@ -139,9 +140,15 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
 
 
 def _rewrite_links(state) -> None:
-    """Point links at app routes; links to project files become plain text in the app."""
+    """Point links at app routes; links to project files become plain text in the app.
+
+    Addresses of the running app are written as code (`http://127.0.0.1:5000/labs`), not as
+    links, so a reader on a code host never meets a link that goes nowhere; here they become
+    links to the app's own pages.
+    """
     for token in state.tokens:
         plain = []  # one entry per open link: True when it was turned into text
+        children = []
         for child in token.children or []:
             if child.type == "link_open":
                 target = app_href(str(child.attrGet("href")))
@@ -152,6 +159,13 @@ def _rewrite_links(state) -> None:
                     child.attrSet("href", target)
             elif child.type == "link_close" and plain.pop():
                 child.tag = "span"
+            elif child.type == "code_inline" and child.content.startswith(APP_URL) and not plain:
+                opener = Token("link_open", "a", 1, attrs={"href": app_href(child.content)})
+                children += [opener, child, Token("link_close", "a", -1)]
+                continue
+            children.append(child)
+        if token.children is not None:
+            token.children = children
 
 
 def render(lesson: Lesson) -> Markup:

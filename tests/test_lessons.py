@@ -170,23 +170,26 @@ def anchors_of(path: Path) -> set[str]:
     return {slugify(re.sub(r"[`*_]", "", h)) for h in re.findall(r"^#{1,3} (.+)$", text, re.MULTILINE)}
 
 
+APP_ADDRESS = re.compile(r"`(" + re.escape(APP_URL) + r"[^`\s]*)`")
+
+
 @pytest.mark.parametrize("path", [*FILES, ROOT / "README.md"], ids=ids)
 def test_every_link_resolves(demo_app, path):
+    """Links resolve on a code host (files and headings) and app addresses in the app."""
     client = demo_app.test_client()
     text = FENCE.sub("", path.read_text(encoding="utf-8"))
     for href in LINK.findall(text):
-        if href.startswith(APP_URL):
-            target = href[len(APP_URL):] or "/"
-            status = client.get(target).status_code
-            assert status in (200, 302), f"{path.name}: {href} answered {status}"
-            continue
         assert not href.startswith(("http://", "https://")), (
-            f"{path.name}: {href} needs the network; lessons work offline")
+            f"{path.name}: {href} is a link a code host cannot follow; write app addresses "
+            "as code, `http://127.0.0.1:5000/...`, which the app turns into links")
         page, _, anchor = href.partition("#")
         target = (path.parent / page).resolve() if page else path
         assert target.exists(), f"{path.name}: {href} points to a missing file"
         if anchor:
             assert anchor in anchors_of(target), f"{path.name}: no heading #{anchor} in {target.name}"
+    for address in APP_ADDRESS.findall(text):
+        status = client.get(address[len(APP_URL):] or "/").status_code
+        assert status in (200, 302), f"{path.name}: {address} answered {status}"
 
 
 def test_the_readme_leads_to_the_lessons():
