@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import bcrypt
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .errors import ApiError
@@ -84,42 +84,45 @@ def authenticate(username: object, password: object, address: str) -> User:
     if len(password.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES:
         raise ApiError("invalid_input", password_problem(password))
     keys = [f"user:{username.lower()[:60]}", f"addr:{address[:60]}"]
-    _check_throttle(keys)
+    attempt = _reserve_attempt(keys)  # counted before bcrypt, so parallel guesses count too
     user = db.session.scalar(select(User).where(User.username_key == username.lower()))
     # Always run bcrypt once, so an unknown name answers as slowly as a wrong password.
     stored = user.password_hash if user else _dummy_hash(current_app.config["BCRYPT_ROUNDS"])
     matches = _is_utf8(password) and bcrypt.checkpw(password.encode(), stored)
     if user is None or not matches:
-        _record_failure(keys)
-        raise ApiError("invalid_credentials")
-    _forget_failures(keys[0])
+        raise ApiError("invalid_credentials")  # the reserved attempt stays as a failure
+    # A correct password clears the username's count; the address keeps its earlier failures.
+    _forget(LoginFailure.key == keys[0], LoginFailure.id.in_(attempt))
     return user
 
 
-def _check_throttle(keys: list[str]) -> None:
-    """Refuse when the username or the address has failed too often in the window."""
+def _reserve_attempt(keys: list[str]) -> list[int]:
+    """Record this attempt against each key, then refuse it if that makes too many.
+
+    Recording first and counting after means requests sent in parallel all see each other,
+    so no burst of guesses can slip under the limit while bcrypt runs.
+    """
     config = current_app.config
     window = int(config["LOGIN_WINDOW_SECONDS"])
-    since = int(time.time()) - window
+    moment = int(time.time())
+    rows = [LoginFailure(key=key, at=moment) for key in keys]
+    db.session.add_all(rows)
+    db.session.commit()
+    attempt = [row.id for row in rows]
     limits = [config["LOGIN_FAILURES_PER_USERNAME"], config["LOGIN_FAILURES_PER_ADDRESS"]]
     for key, limit in zip(keys, limits):
         count = db.session.scalar(
             select(func.count()).select_from(LoginFailure)
-            .where(LoginFailure.key == key, LoginFailure.at > since))
-        if count >= limit:
+            .where(LoginFailure.key == key, LoginFailure.at > moment - window))
+        if count > limit:
+            _forget(LoginFailure.id.in_(attempt))  # a refused attempt checked no password
             raise ApiError("too_many_attempts", headers={"Retry-After": str(window)})
+    return attempt
 
 
-def _record_failure(keys: list[str]) -> None:
-    """Count one failed login against each key."""
-    moment = int(time.time())
-    db.session.add_all(LoginFailure(key=key, at=moment) for key in keys)
-    db.session.commit()
-
-
-def _forget_failures(key: str) -> None:
-    """A correct password clears the username's count (the address keeps its own)."""
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+def _forget(*conditions) -> None:
+    """Delete the failure records matching any of the conditions."""
+    db.session.execute(delete(LoginFailure).where(or_(*conditions)))
     db.session.commit()
 
 

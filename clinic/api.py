@@ -9,12 +9,11 @@ from . import accounts, sessions
 from .cookies import clear_session_cookies, set_session_cookies
 from .errors import ApiError
 from .extensions import csrf
-from .security import refuse_token_in_url
-from .tokens import SignedPair, check_csrf, current_user, decode_quietly, require_token
+from .tokens import (SignedPair, check_csrf, check_csrf_value, current_user, decode_quietly,
+                     require_token)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # the API uses the JWT double-submit header instead of Flask-WTF's form token
-bp.before_request(refuse_token_in_url)
 
 
 def iso(timestamp: int) -> str:
@@ -24,7 +23,10 @@ def iso(timestamp: int) -> str:
 
 def json_body() -> dict:
     """The request's JSON object, or invalid_input."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # arrays nested thousands deep
+        body = None
     if not isinstance(body, dict):
         raise ApiError("invalid_input", "Send a JSON object with Content-Type: application/json.")
     return body
@@ -72,13 +74,16 @@ def refresh():
 @bp.post("/auth/logout")
 def logout():
     """Revoke the family and the access token, clear the cookies. Safe to repeat."""
-    refresh_claims = decode_quietly(request.cookies.get(config.refresh_cookie_name))
+    refresh_token = request.cookies.get(config.refresh_cookie_name)
+    refresh_claims = decode_quietly(refresh_token)
     access_claims = decode_quietly(request.cookies.get(config.access_cookie_name))
-    proof = request.cookies.get(config.refresh_cookie_name if refresh_claims
-                                else config.access_cookie_name)
-    if refresh_claims or access_claims:
-        # Logging someone out is a state change, so it needs the CSRF header like any other.
-        check_csrf(proof)
+    # Logging someone out is a state change, so it needs the CSRF header like any other.
+    if refresh_claims:
+        check_csrf(refresh_token)
+    elif access_claims:
+        # The refresh cookie is gone; the header still carries csrf_refresh_token, the value
+        # of the refresh token that was issued together with this access token.
+        check_csrf_value(sessions.refresh_csrf_of(access_claims) or access_claims["csrf"])
     sessions.end_session(refresh_claims, access_claims)
     response = jsonify(logged_out=True)
     clear_session_cookies(response)

@@ -1,7 +1,7 @@
 """The HTML side of accounts: log in, register, log out, and the pages' login check."""
 
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_jwt_extended.config import config
@@ -22,10 +22,18 @@ REASONS = {
 
 
 def safe_next(target: str | None) -> str:
-    """A local path to return to after login; anything else goes to the dashboard."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("dashboard.index")
+    """A local path to return to after login; anything else goes to the dashboard.
+
+    Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would become
+    "//evil.example", another site: any control character or space refuses the target.
+    """
+    fallback = url_for("dashboard.index")
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else fallback
 
 
 def login_required(view):

@@ -45,7 +45,7 @@ class Defaults:
     DEMO_PASSWORD = "clinic-demo-2026"
 
     # Refresh rotation: how long the token rotated just before stays acceptable.
-    REFRESH_GRACE_SECONDS = 10
+    REFRESH_GRACE_SECONDS = 5
 
     # Login throttling: failures allowed per window, per username and per address.
     LOGIN_WINDOW_SECONDS = 300

@@ -47,8 +47,12 @@ def token_in_url() -> bool:
 
 
 def refuse_token_in_url() -> None:
-    """before_request for the API: a token in the URL is refused, never used."""
-    if token_in_url():
+    """before_request: a token in the URL of any /api/ request is refused, never used.
+
+    It is registered on the app, not the API blueprint, so it also runs when no route matches
+    (an unknown path, a wrong method): the token is still refused, not answered with a 404.
+    """
+    if request.path.startswith("/api/") and token_in_url():
         raise ApiError("token_in_query_string")
 
 
@@ -82,6 +86,7 @@ def warn_if_insecure(app: Flask, host: str) -> None:
 
 def install(app: Flask) -> None:
     """Headers on every response, clean logs, and a warning for insecure network serving."""
+    app.before_request(refuse_token_in_url)
     app.after_request(add_security_headers)
     install_log_scrubbing(app)
     host = _flask_run_host()

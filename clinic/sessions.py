@@ -1,5 +1,6 @@
 """Logins as refresh-token families: start, rotate with reuse detection, revoke, purge."""
 
+import logging
 import secrets
 import time
 from functools import cache
@@ -11,6 +12,8 @@ from .errors import ApiError
 from .extensions import db
 from .models import RefreshFamily, RefreshToken, RevokedAccessToken, User
 from .tokens import CurrentUser, SignedPair, sign_pair
+
+log = logging.getLogger(__name__)
 
 # One query answers "who owns this access token, and is it still allowed?" on every request.
 _ACCESS_OWNER = (
@@ -67,6 +70,10 @@ def rotate(claims: dict) -> tuple[SignedPair, bool]:
     db.session.rollback()
     successor = _successor_within_grace(jti, moment)
     if successor is not None:
+        # Two tabs, or a retry after a lost answer; but also what a thief holding the previous
+        # token looks like if they time it well. Log it, so a pattern can be noticed.
+        log.warning("refresh grace: family %s generation %s handed out again",
+                    family_id, successor.generation)
         return sign_pair(user_id, family_id, successor), False
     revoke_family(family_id, "reuse")
     raise ApiError("refresh_reused")
@@ -108,6 +115,13 @@ def end_session(refresh_claims: dict | None, access_claims: dict | None) -> None
         if db.session.get(RevokedAccessToken, jti) is None:
             db.session.add(RevokedAccessToken(jti=jti, expires_at=int(access_claims["exp"])))
             db.session.commit()
+
+
+def refresh_csrf_of(access_claims: dict) -> str | None:
+    """The CSRF value of the refresh token issued together with this access token."""
+    return db.session.scalar(
+        select(RefreshToken.csrf).where(RefreshToken.family_id == access_claims["fam"],
+                                        RefreshToken.generation == access_claims.get("gen")))
 
 
 def find_access_owner(claims: dict) -> CurrentUser | None:

@@ -101,7 +101,7 @@ def peek_claims(token: str) -> dict | None:
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, binascii.Error):  # bad base64, bad UTF-8 and bad JSON
+    except (ValueError, binascii.Error, RecursionError):  # bad base64, UTF-8 or JSON; [[[[...
         return None
     return payload if isinstance(payload, dict) else None
 
@@ -111,8 +111,8 @@ def decode_site_token(token: str, verify_exp: bool = True) -> dict:
     config = current_app.config
     claims = dict(_verified_claims(
         token, config["JWT_ACCESS_KEY"], config["JWT_REFRESH_KEY"],
-        tuple(config["JWT_DECODE_ALGORITHMS"]), config["JWT_DECODE_AUDIENCE"],
-        config["JWT_DECODE_ISSUER"]))
+        tuple(config["JWT_DECODE_ALGORITHMS"]), _hashable(config["JWT_DECODE_AUDIENCE"]),
+        _hashable(config["JWT_DECODE_ISSUER"])))
     check_time_claims(claims, now=time.time(), leeway=_seconds(config["JWT_DECODE_LEEWAY"]),
                       verify_exp=verify_exp)
     return claims
@@ -120,7 +120,7 @@ def decode_site_token(token: str, verify_exp: bool = True) -> dict:
 
 @lru_cache(maxsize=4096)
 def _verified_claims(token: str, access_key: str, refresh_key: str, algorithms: tuple,
-                     audience: str, issuer: str) -> dict:
+                     audience: str | tuple, issuer: str | tuple) -> dict:
     """Signature, algorithm, issuer, audience and required claims, checked once per token.
 
     A page polling the API sends the same token again and again, and verifying it again gives
@@ -128,10 +128,13 @@ def _verified_claims(token: str, access_key: str, refresh_key: str, algorithms: 
     claims change with the clock, so check_time_claims runs on every request instead.
     """
     is_refresh = (peek_claims(token) or {}).get("type") == "refresh"
-    claims = pyjwt.decode(token, refresh_key if is_refresh else access_key,
-                          algorithms=list(algorithms), audience=audience, issuer=issuer,
-                          options={"require": REQUIRED_CLAIMS, "verify_exp": False,
-                                   "verify_iat": False, "verify_nbf": False})
+    try:
+        claims = pyjwt.decode(token, refresh_key if is_refresh else access_key,
+                              algorithms=list(algorithms), audience=audience, issuer=issuer,
+                              options={"require": REQUIRED_CLAIMS, "verify_exp": False,
+                                       "verify_iat": False, "verify_nbf": False})
+    except RecursionError:  # JSON nested thousands deep: not a token, and no reason for a 500
+        raise pyjwt.DecodeError("Invalid token: JSON nested too deeply") from None
     if not all(isinstance(claims[name], str) for name in ("type", "csrf", "fam")):
         raise IllTypedClaimError("claims 'type', 'csrf' and 'fam' must be strings")
     if not all(isinstance(claims[name], (int, float)) for name in ("exp", "iat", "nbf")):
@@ -147,6 +150,11 @@ def check_time_claims(claims: dict, now: float, leeway: float = 0, verify_exp: b
         raise pyjwt.ImmatureSignatureError("The token is not yet valid (iat)")
     if claims.get("nbf", 0) > now + leeway:
         raise pyjwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+
+
+def _hashable(value: object) -> object:
+    """A list setting (several audiences, say) as a tuple, so it can be part of a cache key."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _seconds(leeway: object) -> float:
@@ -188,15 +196,26 @@ def check_csrf(token: str) -> None:
     The claim is read before the signature is checked, so CSRF comes first; a forged claim
     gains nothing, because the signature check right after refuses the token anyway.
     """
+    claims = peek_claims(token)
+    if claims is None:
+        require_csrf_header()
+        return  # not a JWT at all: the decode that follows names that problem
+    check_csrf_value(str(claims.get("csrf", "")))
+
+
+def check_csrf_value(expected: str) -> None:
+    """The X-CSRF-TOKEN header must be present and equal `expected`."""
+    header = require_csrf_header()
+    if not compare_digest(header.encode("utf-8", "replace"), expected.encode("utf-8", "replace")):
+        raise ApiError("csrf_failed", detail="CSRF double submit tokens do not match")
+
+
+def require_csrf_header() -> str:
+    """The X-CSRF-TOKEN header, or csrf_failed when it is missing."""
     header = request.headers.get(CSRF_HEADER, "")
     if not header:
         raise ApiError("csrf_failed", detail="Missing CSRF token")
-    claims = peek_claims(token)
-    if claims is None:
-        return  # not a JWT at all: the decode that follows names that problem
-    expected = str(claims.get("csrf", "")).encode("utf-8", "replace")
-    if not compare_digest(header.encode("utf-8", "replace"), expected):
-        raise ApiError("csrf_failed", detail="CSRF double submit tokens do not match")
+    return header
 
 
 def current_user() -> CurrentUser:

@@ -1,9 +1,14 @@
 """Shared fixtures: an app with a fresh database per test, a client, and AuthActions."""
 
+import http.client
 import os
+import threading
 from datetime import timedelta
+from http.cookies import SimpleCookie
 
 import pytest
+
+from werkzeug.serving import make_server
 
 from app import create_app
 
@@ -110,6 +115,37 @@ class AuthActions:
 def auth(client):
     """AuthActions bound to the test client."""
     return AuthActions(client)
+
+
+@pytest.fixture
+def served(tmp_path, request):
+    """The app behind a real threaded HTTP server, for requests that truly overlap.
+
+    Config overrides come from the test's `served_config` marker, if any.
+    """
+    marker = request.node.get_closest_marker("served_config")
+    app = make_app(tmp_path, **(marker.kwargs if marker else {}))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, server.server_port
+    server.shutdown()
+
+
+def http_request(port, method, path, body=None, cookies=None, headers=None):
+    """One HTTP request; returns status, body bytes and the cookies set."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    if cookies:
+        sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    conn.request(method, path, body=body, headers=sent)
+    response = conn.getresponse()
+    jar = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    result = response.status, response.read(), {k: m.value for k, m in jar.items()}
+    conn.close()
+    return result
 
 
 @pytest.fixture(autouse=True)

@@ -236,3 +236,88 @@ def test_passwords_are_stored_as_bcrypt_hashes(app, auth):
         user = db.session.query(User).one()
     assert user.password_hash.startswith(b"$2b$04$")
     assert auth.password.encode() not in user.password_hash
+
+
+@pytest.mark.served_config(LOGIN_FAILURES_PER_USERNAME=5, LOGIN_FAILURES_PER_ADDRESS=100)
+def test_parallel_guesses_cannot_slip_under_the_limit(served):
+    import threading
+
+    from conftest import http_request
+
+    app, port = served
+    http_request(port, "POST", "/api/auth/register", b'{"username":"alice","password":"password123"}')
+    statuses, barrier = [], threading.Barrier(20)
+
+    def guess():
+        barrier.wait()
+        statuses.append(http_request(port, "POST", "/api/auth/login",
+                                b'{"username":"alice","password":"wrong password"}')[0])
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(401) <= 5  # never more password checks than the limit
+    assert statuses.count(429) >= 15
+    assert set(statuses) <= {401, 429}
+
+
+def test_logout_with_only_the_access_cookie_takes_csrf_refresh_token(auth):
+    auth.signup("alice")
+    refresh_csrf, access_csrf = auth.cookie("csrf_refresh_token"), auth.cookie("csrf_access_token")
+    auth.client.delete_cookie("refresh_token_cookie", path="/api/auth/")
+    wrong = auth.logout(csrf="not-it")
+    assert (wrong.status_code, wrong.json["error"]) == (401, "csrf_failed")
+    assert access_csrf != refresh_csrf
+    assert auth.logout(csrf=refresh_csrf).status_code == 200
+    assert auth.client.get("/api/me").status_code == 401
+
+
+@pytest.mark.parametrize("path, method", [("/api/no-such-route", "GET"),
+                                          ("/api/auth/login", "GET"), ("/api/me", "PUT")])
+def test_token_in_url_is_refused_even_without_a_route(client, path, method):
+    response = client.open(f"{path}?token=abc", method=method)
+    assert (response.status_code, response.json["error"]) == (400, "token_in_query_string")
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example",
+                                    "/ /evil.example", "/\x7f/evil.example"])
+def test_redirect_targets_with_control_characters_are_refused(app, target):
+    from clinic.auth import safe_next
+
+    with app.test_request_context():
+        assert safe_next(target) == "/dashboard"
+        assert safe_next("/labs?mode=fixed") == "/labs?mode=fixed"
+
+
+def test_login_form_does_not_follow_a_tab_to_another_site(client, auth):
+    import re
+
+    auth.register("alice")
+    page = client.get("/login").data.decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login?next=%2F%09%2Fevil.example",
+                           data={"csrf_token": token, "username": "alice", "password": auth.password})
+    assert response.location == "/dashboard"
+    resume = client.get("/resume?next=%2F%0A%2Fevil.example").data.decode()
+    assert 'data-next="/dashboard"' in resume
+
+
+def test_nested_json_is_invalid_input_not_a_crash(client):
+    response = client.post("/api/auth/login", data="[" * 5000, content_type="application/json")
+    assert (response.status_code, response.json["error"]) == (400, "invalid_input")
+
+
+def test_deeply_nested_token_payload_is_refused_not_a_crash(client):
+    import base64
+
+    payload = base64.urlsafe_b64encode(b"[" * 1500).decode().rstrip("=")
+    token = f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2ln"
+    fresh = client.application.test_client(use_cookies=False)
+    for method, path in (("GET", "/api/me"), ("POST", "/api/auth/refresh"),
+                         ("POST", "/api/auth/logout")):
+        response = fresh.open(path, method=method, headers={
+            "Cookie": f"access_token_cookie={token}; refresh_token_cookie={token}",
+            "X-CSRF-TOKEN": "x"})
+        assert response.status_code < 500

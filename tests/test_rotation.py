@@ -1,17 +1,14 @@
 """Refresh rotation with reuse detection, the grace window, and concurrent refreshes."""
 
-import http.client
 import threading
-from http.cookies import SimpleCookie
 
 import jwt
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from clinic.extensions import db
 from clinic.models import RefreshFamily, RefreshToken
-from conftest import AuthActions, make_app
+from conftest import AuthActions, http_request, make_app
 
 
 def jti_of(token):
@@ -128,45 +125,18 @@ def test_expired_refresh_token(tmp_path):
     assert token.generation == 0
 
 
-@pytest.fixture
-def served(tmp_path):
-    """The app behind a real threaded HTTP server, for requests that truly overlap."""
-    app = make_app(tmp_path)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, server.server_port
-    server.shutdown()
-
-
-def request(port, method, path, body=None, cookies=None, headers=None):
-    """One HTTP request; returns status, body bytes and the cookies set."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    sent = {"Content-Type": "application/json", **(headers or {})}
-    if cookies:
-        sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    conn.request(method, path, body=body, headers=sent)
-    response = conn.getresponse()
-    jar = SimpleCookie()
-    for header in response.headers.get_all("Set-Cookie") or []:
-        jar.load(header)
-    result = response.status, response.read(), {k: m.value for k, m in jar.items()}
-    conn.close()
-    return result
-
-
 @pytest.mark.parametrize("parallel", [2, 6])
 def test_concurrent_refreshes_with_the_same_cookie_keep_the_user_logged_in(served, parallel):
     app, port = served
-    request(port, "POST", "/api/auth/register", b'{"username":"alice","password":"password123"}')
-    _, _, cookies = request(port, "POST", "/api/auth/login",
+    http_request(port, "POST", "/api/auth/register", b'{"username":"alice","password":"password123"}')
+    _, _, cookies = http_request(port, "POST", "/api/auth/login",
                             b'{"username":"alice","password":"password123"}')
     barrier = threading.Barrier(parallel)
     results = []
 
     def refresh():
         barrier.wait()
-        results.append(request(port, "POST", "/api/auth/refresh", b"{}", cookies,
+        results.append(http_request(port, "POST", "/api/auth/refresh", b"{}", cookies,
                                {"X-CSRF-TOKEN": cookies["csrf_refresh_token"]}))
 
     threads = [threading.Thread(target=refresh) for _ in range(parallel)]
@@ -181,7 +151,7 @@ def test_concurrent_refreshes_with_the_same_cookie_keep_the_user_logged_in(serve
     assert sum(b'"rotated":true' in body for _, body, _ in results) == 1
     assert family_rows(app) == [(0, True), (1, False)]
     new = results[0][2]
-    status, _, _ = request(port, "GET", "/api/me", cookies=new)
+    status, _, _ = http_request(port, "GET", "/api/me", cookies=new)
     assert status == 200
     with app.app_context():
         assert db.session.scalars(select(RefreshFamily)).one().revoked_at is None

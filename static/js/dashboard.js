@@ -1,7 +1,7 @@
 // The dashboard: live countdowns, silent refresh when the access token runs out,
 // and the server-rendered panel reloaded after every refresh (in this tab or another).
 import {
-  announceLogout, apiFetch, loginUrl, onSessionMessage, readCookie, refreshSession,
+  announceLogout, apiFetch, loginUrl, onSessionMessage, readCookie, refreshSession, sessionIsOver,
 } from "./session.js";
 
 const panel = document.getElementById("session-panel");
@@ -87,7 +87,8 @@ async function checkSession(why) {
     if (shownTokenExpired()) {
       const refreshed = await refreshSession(readCookie("csrf_refresh_token"));
       if (!refreshed.ok) {
-        location.assign(loginUrl(refreshed.error));
+        if (sessionIsOver(refreshed.error)) location.assign(loginUrl(refreshed.error));
+        else status.textContent = `Could not refresh the session just now (${refreshed.error}); trying again.`;
         return;
       }
     }
@@ -97,7 +98,10 @@ async function checkSession(why) {
       location.assign(loginUrl(body.error || "token_missing"));
       return;
     }
-    if (!response.ok) return;
+    if (!response.ok) {
+      status.textContent = `The server did not answer as expected (${response.status}); trying again.`;
+      return;
+    }
     const me = await response.json();
     if (String(me.token.exp) !== before) {
       // Count down to the new exp even if reloading the panel below fails.

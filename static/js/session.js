@@ -9,6 +9,18 @@
 
 const LOCK_NAME = "jwt-clinic-refresh";
 const REFRESH_URL = "/api/auth/refresh";
+const REFRESH_TIMEOUT_MS = 10_000; // a hung refresh must not hold every tab's lock for ever
+
+// Answers that mean the session is over. Anything else (offline, a 5xx, a 429) is passing
+// trouble: the session may well be alive, so it is no reason to show the login form.
+const SESSION_OVER = new Set([
+  "token_missing", "token_expired", "token_revoked", "refresh_reused", "invalid_signature",
+  "token_malformed", "invalid_claims", "wrong_token_type", "csrf_failed",
+]);
+
+export function sessionIsOver(error) {
+  return SESSION_OVER.has(error);
+}
 const channel = "BroadcastChannel" in self ? new BroadcastChannel("jwt-clinic-session") : null;
 
 export function readCookie(name) {
@@ -53,6 +65,7 @@ async function refreshUnlessDone(seenRefreshCsrf) {
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-TOKEN": current },
       body: "{}",
+      signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
     });
   } catch (error) {
     return { ok: false, error: "network_error" };
@@ -77,7 +90,8 @@ export function loginUrl(reason) {
   return `/login?${params}`;
 }
 
-// fetch() for the site's API: refresh once on token_expired, retry once, else go to login.
+// fetch() for the site's API: refresh once on token_expired, retry once. Only a refresh that
+// says the session is over sends the user to log in; passing trouble answers 503 instead.
 // [api-fetch]
 export async function apiFetch(url, options = {}) {
   const seenRefreshCsrf = readCookie("csrf_refresh_token");
@@ -86,11 +100,13 @@ export async function apiFetch(url, options = {}) {
   const body = await response.clone().json().catch(() => ({}));
   if (body.error !== "token_expired" && body.error !== "token_missing") return response;
   const refreshed = await refreshSession(seenRefreshCsrf);
-  if (!refreshed.ok) {
+  if (refreshed.ok) return fetch(url, withCsrf(options));
+  if (sessionIsOver(refreshed.error)) {
     location.assign(loginUrl(refreshed.error));
     return response;
   }
-  return fetch(url, withCsrf(options));
+  return Response.json({ error: refreshed.error, message: "The session could not be "
+    + "refreshed just now; it will be tried again." }, { status: 503 });
 }
 // [/api-fetch]
 

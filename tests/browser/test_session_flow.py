@@ -241,3 +241,26 @@ def test_expired_access_token_resumes_without_the_login_form(context, page, live
     page.screenshot(path=screenshot_dir / "dashboard-after-resume.png", full_page=True)
 
     assert browser_problems.messages == []
+
+
+def test_a_failing_refresh_server_does_not_log_anyone_out(context, page, live_server,
+                                                         browser_problems):
+    """A 503 from /refresh is passing trouble: the dashboard says so and tries again."""
+    register_and_log_in(page, live_server, "carol")
+    failures = []
+
+    def unavailable(route):
+        failures.append(route.request.url)
+        route.fulfill(status=503, content_type="application/json",
+                      body='{"error": "internal_error", "message": "down for a moment"}')
+
+    page.route("**/api/auth/refresh", unavailable)
+    expect(page.locator("#session-status")).to_contain_text("Could not refresh the session",
+                                                            timeout=REFRESH_TIMEOUT_MS)
+    assert path_of(page.url) == "/dashboard"
+    assert failures
+    page.unroute("**/api/auth/refresh")
+    wait_for_refresh_count_above(page, 0)
+    assert path_of(page.url) == "/dashboard"
+    # Chromium reports the deliberate 503s as console errors; nothing else may appear.
+    assert [m for m in browser_problems.messages if "503" not in m] == []
