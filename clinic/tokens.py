@@ -133,6 +133,9 @@ def _verified_claims(token: str, access_key: str, refresh_key: str, algorithms: 
                               algorithms=list(algorithms), audience=audience, issuer=issuer,
                               options={"require": REQUIRED_CLAIMS, "verify_exp": False,
                                        "verify_iat": False, "verify_nbf": False})
+    except pyjwt.InvalidSignatureError:
+        check_signature_length(token)
+        raise
     except RecursionError:  # JSON nested thousands deep: not a token, and no reason for a 500
         raise pyjwt.DecodeError("Invalid token: JSON nested too deeply") from None
     if not all(isinstance(claims[name], str) for name in ("type", "csrf", "fam")):
@@ -140,6 +143,22 @@ def _verified_claims(token: str, access_key: str, refresh_key: str, algorithms: 
     if not all(isinstance(claims[name], (int, float)) for name in ("exp", "iat", "nbf")):
         raise pyjwt.InvalidIssuedAtError("exp, iat and nbf must be numbers")
     return claims
+
+
+HS256_SIGNATURE_CHARS = 43  # 32 bytes of HMAC-SHA256 in base64url, without padding
+
+
+def check_signature_length(token: str) -> None:
+    """After a failed signature check: a signature of the wrong length means a cut token.
+
+    PyJWT calls it a signature that does not verify, which sounds like the wrong key; the
+    learner needs to hear that the token is damaged, so it becomes token_malformed.
+    """
+    signature = token.rpartition(".")[2]
+    if token.count(".") == 2 and len(signature) != HS256_SIGNATURE_CHARS:
+        raise pyjwt.DecodeError(f"The signature has {len(signature)} characters; an HS256 "
+                                f"signature has {HS256_SIGNATURE_CHARS}: the token was cut short "
+                                "or changed")
 
 
 def check_time_claims(claims: dict, now: float, leeway: float = 0, verify_exp: bool = True) -> None:

@@ -173,3 +173,13 @@ def test_differences_show_settings_verdicts_and_client_code(client):
     assert "LEEWAY_SECONDS" in page and "detect_skew" in page
     assert "afterCallBroken" in page and "afterCallFixed" in page
     assert "-31 s: 401 token_not_yet_valid" in page and "+89 s: 200 ok" in page
+
+
+def test_three_disagreeing_clocks_are_measured_from_the_issuer():
+    from clinic.labs.clock_skew import detect_skew
+
+    result = detect_skew({"issuer": 1000, "client": 1005, "verifier": 1020})
+    assert result["offsets"] == {"issuer": 0, "client": 5, "verifier": 20}
+    assert "issuer's" in result["report"] and "other two" not in result["report"]
+    single = detect_skew({"issuer": 1000, "client": 1001, "verifier": 1020})
+    assert single["off"] == ["verifier"] and "other two" in single["report"]

@@ -205,3 +205,26 @@ def test_differences_show_the_settings_and_the_client_code(client):
     assert "REFUSE_TOKEN_IN_URL" in page and "SCRUB_ACCESS_LOG" in page
     assert "brokenClient" in page and "fixedClient" in page
     assert "no-referrer-when-downgrade" in page
+
+
+def test_only_a_login_creates_captures_and_lines_are_cut(app):
+    from clinic.labs.query_string import KEEP_CHARS
+
+    stranger = app.test_client()
+    for n in range(30):  # cookie-less requests and made-up partner visits
+        app.test_client().get("/labs/query-string/broken/profile?jwt=x")
+        stranger.get(f"/labs/query-string/partner/broken/{'a' * 15}{n % 10}")
+    assert len(capture_store_of(app)) == 0
+    learner = app.test_client()
+    learner.post("/labs/query-string/broken/login")
+    learner.get("/labs/query-string/broken/profile?pad=" + "x" * 10_000)
+    assert len(capture_store_of(app)) == 1
+    lines = learner.get("/labs/query-string/broken/captures").get_json()["access_log"]
+    assert lines and all(len(line) <= KEEP_CHARS for line in lines)
+
+
+def capture_store_of(app):
+    from clinic.labs.query_string import capture_store
+
+    with app.app_context():
+        return capture_store()

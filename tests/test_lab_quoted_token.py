@@ -143,3 +143,11 @@ def test_differences_show_the_client_and_the_server_code(client):
     page = client.get(f"{BASE}?mode=broken").data.decode()
     assert "JSON.stringify" in page and "brokenClient" in page and "fixedClient" in page
     assert "check_header_broken" in page and "diagnose_authorization" in page
+
+
+def test_an_empty_token_after_bearer_is_named_as_such():
+    from clinic.labs.quoted_token import diagnose_authorization
+
+    for header in ("Bearer", "Bearer ", "Bearer    "):
+        assert "Nothing follows" in diagnose_authorization(header)
+    assert "quotes" in diagnose_authorization('Bearer "abc.def.ghi"')

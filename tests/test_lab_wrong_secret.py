@@ -145,3 +145,18 @@ def test_differences_show_both_loaders_and_the_settings(client, app):
     assert "the default key" in page
     with app.app_context():  # only the key's fingerprint is shown
         assert lab_key("wrong-secret", "signing") not in page
+
+
+def test_a_forged_token_without_sub_is_refused_not_a_crash(client):
+    """Broken mode checks with a public default key, so anyone can sign for it."""
+    import time
+
+    import jwt
+
+    from clinic.labs.wrong_secret import DEFAULT_KEY
+
+    now = int(time.time())
+    forged = jwt.encode({"iat": now, "exp": now + 60}, DEFAULT_KEY, algorithm="HS256")
+    client.set_cookie("lab_wrong_secret_access", forged, path="/labs/wrong-secret/")
+    response = client.get("/labs/wrong-secret/broken/me")
+    assert (response.status_code, response.json["error"]) == (401, "invalid_claims")

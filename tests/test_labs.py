@@ -78,15 +78,40 @@ def test_lab_page_renders_everything_without_javascript(client, slug, mode):
     assert "<script>" not in page  # scripts come from files only (CSP)
 
 
-def test_reset_forgets_the_mode_and_lab_cookies(client):
+def test_reset_forgets_the_mode_and_lab_cookies_and_keeps_the_real_login(client, auth):
     import re
 
-    slug = SLUGS[0]
-    page = client.get(f"/labs/{slug}?mode=fixed").data.decode()
+    auth.signup("alice")
+    client.post("/labs/short-expiry/fixed/login")
+    assert client.get_cookie("lab_short_expiry_access", path="/labs/short-expiry/")
+    page = client.get("/labs/short-expiry?mode=fixed").data.decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post(f"/labs/{slug}/reset", data={"csrf_token": token})
+    response = client.post("/labs/short-expiry/reset", data={"csrf_token": token})
     assert response.status_code == 302
-    assert client.get(f"/labs/{slug}/scenario").json["mode"] == "broken"
+    cleared = [c.split("=")[0] for c in response.headers.getlist("Set-Cookie")]
+    assert {"lab_mode_short_expiry", "lab_short_expiry_access", "lab_short_expiry_refresh"} \
+        <= set(cleared)
+    assert not any(name.endswith(("token_cookie", "csrf_access_token", "csrf_refresh_token"))
+                   for name in cleared)
+    assert client.get("/labs/short-expiry/scenario").json["mode"] == "broken"
+    assert client.get_cookie("lab_short_expiry_access", path="/labs/short-expiry/") is None
+    assert client.get("/api/me").status_code == 200  # the real login is untouched
+
+
+def test_the_lab_clock_header_means_nothing_to_the_real_login(auth):
+    auth.signup("alice")
+    far_future = auth.client.get("/api/me", headers={"X-Lab-Clock-Offset": "86400"})
+    assert far_future.status_code == 200
+
+
+def test_the_lab_clock_is_clamped_to_a_day(app):
+    from clinic.labs.base import lab_now
+
+    for offset, bound in (("9999999999", 86_400), ("-9999999999", -86_400), ("soon", 0)):
+        with app.test_request_context(headers={"X-Lab-Clock-Offset": offset}):
+            import time
+
+            assert abs(lab_now() - (int(time.time()) + bound)) <= 1
 
 
 @pytest.mark.parametrize("slug", SLUGS)

@@ -115,12 +115,35 @@ def curl_commands(text: str):
                 yield line, int(match[1]), match[2]
 
 
-def run_curl(command: str, jar_client, fresh_client):
-    """Run the supported subset of curl against the app's test client."""
+class CookieJar:
+    """What curl keeps in a -c file and sends with -b: name, value and path of each cookie."""
+
+    def __init__(self):
+        self.cookies: dict[str, tuple[str, str]] = {}
+
+    def header_for(self, path: str) -> str:
+        return "; ".join(f"{name}={value}" for name, (value, cookie_path) in self.cookies.items()
+                         if path.startswith(cookie_path))
+
+    def store(self, response) -> None:
+        from http.cookies import SimpleCookie
+
+        for line in response.headers.getlist("Set-Cookie"):
+            jar = SimpleCookie()
+            jar.load(line)
+            for name, morsel in jar.items():
+                if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = (morsel.value, morsel["path"] or "/")
+
+
+def run_curl(command: str, jar: CookieJar, client):
+    """Run the supported subset of curl against the app's test client, -b and -c as curl does."""
     command = re.sub(r"\$\(grep (\w+) jar \| cut -f7\)",
-                     lambda m: jar_client.get_cookie(m[1]).value, command)
+                     lambda m: jar.cookies[m[1]][0], command)
     args = shlex.split(command)[1:]
-    method, headers, data, url, uses_jar = None, {}, None, None, False
+    method, headers, data, url, send, keep = None, {}, None, None, False, False
     while args:
         arg = args.pop(0)
         if arg in ("-s", "-i", "-S", "-si", "-is", "-L"):
@@ -133,26 +156,28 @@ def run_curl(command: str, jar_client, fresh_client):
         elif arg in ("-d", "--data", "--data-raw"):
             data = args.pop(0)
         elif arg in ("-b", "-c"):
-            args.pop(0)
-            uses_jar = True
+            args.pop(0)  # one jar per lesson, whatever the file is called
+            send, keep = send or arg == "-b", keep or arg == "-c"
         elif arg.startswith(APP_URL):
             url = arg
         else:
             raise AssertionError(f"unsupported curl argument {arg!r} in: {command}")
     assert url, f"no {APP_URL} URL in: {command}"
-    method = method or ("POST" if data is not None else "GET")
     parts = urlsplit(url)
-    client = jar_client if uses_jar else fresh_client
-    return client.open(parts.path, method=method, query_string=parts.query, headers=headers,
-                       data=data)
+    if send and jar.header_for(parts.path):
+        headers["Cookie"] = jar.header_for(parts.path)
+    response = client.open(parts.path, method=method or ("POST" if data is not None else "GET"),
+                           query_string=parts.query, headers=headers, data=data)
+    if keep:
+        jar.store(response)
+    return response
 
 
 @pytest.mark.parametrize("path", [*FILES, ROOT / "README.md"], ids=ids)
 def test_curl_examples_answer_as_the_lesson_says(demo_app, path):
-    jar_client = demo_app.test_client()
-    fresh_client = demo_app.test_client(use_cookies=False)
+    jar, client = CookieJar(), demo_app.test_client(use_cookies=False)
     for command, status, code in curl_commands(path.read_text(encoding="utf-8")):
-        response = run_curl(command, jar_client, fresh_client)
+        response = run_curl(command, jar, client)
         assert response.status_code == status, f"{path.name}: {command}\n{response.data[:300]}"
         if code:
             body = response.get_json(silent=True) or {}

@@ -117,7 +117,7 @@ def test_malformed_tokens(auth, access, mangle):
     token = mangle(auth.cookie("access_token_cookie"))
     response = me_with(auth, token)
     assert response.status_code == 401
-    assert response.json["error"] in {"token_malformed", "invalid_signature"}
+    assert response.json["error"] == "token_malformed"
 
 
 def test_quoted_cookie_is_unquoted_by_werkzeug(auth, access):
@@ -126,10 +126,15 @@ def test_quoted_cookie_is_unquoted_by_werkzeug(auth, access):
     assert response.status_code == 200
 
 
-def test_truncated_token_is_malformed_or_bad_signature(auth, access):
+@pytest.mark.parametrize("cut", [1, 3, 4, 20])
+def test_truncated_token_is_malformed(auth, access, cut):
     token = auth.cookie("access_token_cookie")
-    response = me_with(auth, token[: len(token) // 2])
+    response = me_with(auth, token[:-cut])
     assert_error(response, 401, "token_malformed")
+    # PyJWT itself notices some cuts (bad base64 padding); the rest fail the signature check,
+    # and the length of the signature shows they were cut, not signed with another key.
+    assert any(word in response.json["detail"] for word in ("cut short", "padding"))
+    assert_error(me_with(auth, token[: len(token) // 2]), 401, "token_malformed")
 
 
 def test_tokens_of_a_deleted_user_are_refused(app, auth, access):

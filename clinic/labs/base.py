@@ -19,8 +19,8 @@ import jwt as pyjwt
 from flask import Blueprint, current_app, request
 from werkzeug.test import TestResponse
 
-from ..errors import ApiError, classify_jwt_error
-from ..tokens import check_time_claims
+from ..errors import ApiError, IllTypedClaimError, classify_jwt_error
+from ..tokens import check_signature_length, check_time_claims
 
 Mode = Literal["broken", "fixed"]
 MODES: tuple[Mode, ...] = ("broken", "fixed")
@@ -178,10 +178,15 @@ def verify_lab_token(token: str, key: str, *, now: int, leeway: int = 0) -> dict
     PyJWT cannot be told what time it is, so the time claims are compared afterwards, with
     the same rules and messages as PyJWT's own checks.
     """
-    claims = pyjwt.decode(token, key, algorithms=["HS256"], options={
-        "verify_exp": False, "verify_iat": False, "verify_nbf": False, "require": ["exp", "iat"]})
+    try:
+        claims = pyjwt.decode(token, key, algorithms=["HS256"], options={
+            "verify_exp": False, "verify_iat": False, "verify_nbf": False,
+            "require": ["exp", "iat", "sub"]})
+    except pyjwt.InvalidSignatureError:
+        check_signature_length(token)  # a cut token is malformed, not signed with another key
+        raise
     if not all(isinstance(claims.get(name, 0), int) for name in ("exp", "iat", "nbf")):
-        raise pyjwt.InvalidTokenError("exp, iat and nbf must be integers")
+        raise IllTypedClaimError("exp, iat and nbf must be integers")
     check_time_claims(claims, now=now, leeway=leeway)
     return claims
 

@@ -125,10 +125,13 @@ def detect_skew(readings: dict[str, float]) -> dict:
     """Which clocks disagree, and by how much, measured from the middle one.
 
     With three clocks, a single wrong one stands out against the two that agree. With only
-    two, the issuer (whose clock wrote iat) is taken as the reference.
+    two, or three that all disagree, the issuer (whose clock wrote iat) is the reference.
     """
     ordered = sorted(readings, key=readings.__getitem__)
     middle = ordered[1] if len(ordered) == 3 else "issuer"
+    if min(abs(readings[middle] - readings[other]) for other in readings if other != middle) \
+            > SKEW_TOLERANCE:
+        middle = "issuer"  # no two clocks agree, so no majority to measure from
     offsets = {name: round(reading - readings[middle]) for name, reading in readings.items()}
     off = {name: offset for name, offset in offsets.items() if abs(offset) > SKEW_TOLERANCE}
     than = "the other two" if len(readings) == 3 and len(off) == 1 else f"the {middle}'s"

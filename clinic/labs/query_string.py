@@ -37,6 +37,7 @@ COOKIE_PATH = f"/labs/{SLUG}/"
 TOKEN_LIFETIME_SECONDS = 600
 KEEP_LINES = 20  # per capture list, per visitor
 KEEP_VISITORS = 500  # then the visitor seen longest ago is forgotten
+KEEP_CHARS = 2000  # per captured line: a token fits, a 200 KB header does not
 # What a browser sends when it opens an address as a page (and so adds it to its history).
 NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
 # The names the captures' lists go by, in what the lab page and the diagnosis say.
@@ -75,6 +76,10 @@ class Captures:
         return {"access_log": list(self.access_log), "history": list(self.history),
                 "referers": list(self.referers)}
 
+    def add(self, place: str, line: str) -> None:
+        """Keep one line in one of the three lists, cut to a sane length."""
+        getattr(self, place).append(line[:KEEP_CHARS])
+
     def leaked_in(self) -> list[str]:
         """The names of the lists in which a token shows up."""
         return [name for name, lines in self.to_json().items()
@@ -88,14 +93,20 @@ class CaptureStore:
         self._lock = threading.Lock()
         self._captures: OrderedDict[str, Captures] = OrderedDict()
 
-    def of(self, key: str) -> Captures:
-        """The captures kept under `key`, created when missing."""
+    def of(self, key: str, create: bool = False) -> Captures | None:
+        """The captures kept under `key`; only a login creates them (`create`).
+
+        Requests that do not log in never add an entry, so nobody can push other
+        learners' captures out of the store by sending requests without a cookie.
+        """
         with self._lock:
-            captures = self._captures.pop(key, None) or Captures()
-            self._captures[key] = captures
+            captures = self._captures.pop(key, None)
+            if captures is None and not create:
+                return None
+            self._captures[key] = captures or Captures()
             while len(self._captures) > KEEP_VISITORS:
                 self._captures.popitem(last=False)
-            return captures
+            return self._captures[key]
 
     def __len__(self) -> int:
         """How many visitors' captures are kept."""
@@ -144,6 +155,7 @@ def login(mode: str):
     now = lab_now()
     claims = {"sub": "learner", "iat": now, "exp": now + TOKEN_LIFETIME_SECONDS}
     token = sign_lab_token(lab_key(SLUG, "access"), claims)
+    capture_store().of(capture_key(mode, visitor()), create=True)
     return jsonify(access_token=token, expires_in=TOKEN_LIFETIME_SECONDS, visitor=visitor())
 
 
@@ -189,7 +201,7 @@ def read_token(config: dict) -> tuple[str, str]:
 def captures(mode: str):
     """Where this visitor's token ended up; a token in any of the lists answers token_leaked."""
     settings(mode)
-    found = capture_store().of(capture_key(mode, visitor()))
+    found = capture_store().of(capture_key(mode, visitor())) or Captures()
     leaked_in = found.leaked_in()
     if not leaked_in:
         return jsonify(leaked=False, leaked_in=[], **found.to_json())
@@ -205,8 +217,9 @@ def partner(mode: str, visitor_id: str):
     if not is_mode(mode) or not VISITOR_ID.fullmatch(visitor_id):
         abort(404)
     referer = request.headers.get("Referer")
-    capture_store().of(capture_key(mode, visitor_id)).referers.append(
-        referer or "(no Referer header)")
+    found = capture_store().of(capture_key(mode, visitor_id))
+    if found is not None:  # only a visitor who logged in has captures to add to
+        found.add("referers", referer or "(no Referer header)")
     text = ("This page stands in for another website: a partner, an analytics service, a "
             f"font host.\n\nThe Referer header your browser sent it:\n\n{referer or '(none)'}\n\n"
             "Close this tab and go back to the lab.\n")
@@ -221,7 +234,8 @@ def record(response: Response) -> Response:
     # belongs in this server's access log.
     if is_mode(mode) and request.endpoint not in (f"{bp.name}.partner", f"{bp.name}.captures"):
         found = capture_store().of(capture_key(mode, visitor()))
-        write_access_log(found, mode, response.status_code)
+        if found is not None:
+            write_access_log(found, mode, response.status_code)
     given = request.environ.get(VISITOR_KEY)
     if given and given != request.cookies.get(VISITOR_COOKIE):
         response.set_cookie(VISITOR_COOKIE, given, path=COOKIE_PATH, httponly=True,
@@ -236,9 +250,9 @@ def write_access_log(found: Captures, mode: str, status: int) -> None:
     when = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
     line = (f'{request.remote_addr or "-"} - - [{when}] "{request.method} {target} '
             f'{request.environ.get("SERVER_PROTOCOL", "HTTP/1.1")}" {status} -')
-    found.access_log.append(scrub(line) if SETTINGS[mode]["SCRUB_ACCESS_LOG"] else line)
+    found.add("access_log", scrub(line) if SETTINGS[mode]["SCRUB_ACCESS_LOG"] else line)
     if request.headers.get("Sec-Fetch-Mode") == "navigate":
-        found.history.append(request.url)  # the browser keeps the address it opened
+        found.add("history", request.url)  # the browser keeps the address it opened
 
 
 def reset() -> None:

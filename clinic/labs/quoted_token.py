@@ -105,6 +105,9 @@ def diagnose_authorization(header: str | None) -> str | None:
     if scheme.lower() != "bearer":
         return ('The header has no "Bearer " before the token. Send '
                 '"Authorization: Bearer <token>".')
+    if not token:
+        return ('Nothing follows "Bearer": the client sent the prefix without a token. Check '
+                "that the token was stored before the request was made.")
     if token.split(" ", 1)[0].lower() == "bearer":
         return ('"Bearer" appears twice: the client added it to a value that already had it. '
                 "Store the bare token and add the prefix in one place.")
