@@ -136,9 +136,11 @@ def find_access_owner(claims: dict) -> CurrentUser | None:
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute(sql, [params[name] for name in order] if order else params)
-        found = cursor.fetchone()
-        cursor.close()
+        try:
+            cursor.execute(sql, [params[name] for name in order] if order else params)
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
     finally:
         connection.close()  # back to the pool
     if found is None or found[2] is not None or found[3]:

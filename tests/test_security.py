@@ -115,3 +115,40 @@ def test_no_script_or_style_comes_from_another_origin(client):
     page = client.get("/login").data.decode()
     assert "http://" not in page and "https://" not in page
     assert "<script>" not in page and "onclick" not in page
+
+
+@pytest.mark.parametrize("argv, env, expected", [
+    (["flask", "run", "--host", "0.0.0.0"], {}, "0.0.0.0"),
+    (["flask", "run", "-h", "192.168.1.5"], {}, "192.168.1.5"),
+    (["flask", "run", "--host=0.0.0.0"], {}, "0.0.0.0"),
+    (["flask", "run"], {"FLASK_RUN_HOST": "0.0.0.0"}, "0.0.0.0"),
+    (["flask", "run"], {}, "127.0.0.1"),
+    (["flask", "reset-demo"], {}, None),
+])
+def test_the_host_flask_run_serves_is_found(monkeypatch, argv, env, expected):
+    from clinic import security
+
+    monkeypatch.setattr(security.sys, "argv", argv)
+    monkeypatch.delenv("FLASK_RUN_HOST", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert security._flask_run_host() == expected
+
+
+def test_serving_a_network_address_without_secure_cookies_warns(app, caplog):
+    from clinic.security import warn_if_insecure
+
+    with caplog.at_level(logging.WARNING):
+        warn_if_insecure(app, "127.0.0.1")
+        assert "Secure" not in caplog.text
+        warn_if_insecure(app, "0.0.0.0")
+    assert "without Secure cookies" in caplog.text
+    caplog.clear()
+    app.config["JWT_COOKIE_SECURE"] = True
+    warn_if_insecure(app, "0.0.0.0")
+    assert "Secure" not in caplog.text
+
+
+def test_favicon_ico_points_at_the_svg(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.location.endswith("/static/favicon.svg")

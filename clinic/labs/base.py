@@ -75,6 +75,7 @@ class Lab:
     replay: Callable[["Replay"], tuple[str | None, str]]  # returns (error code or None, diagnosis)
     differences: Callable[[], list[Difference]]
     reset: Callable[[], None] = lambda: None  # clears server-side lab state, if any
+    page_context: Callable[[Mode], dict] = lambda mode: {}  # extra values for the template
 
     @property
     def lesson(self) -> str:

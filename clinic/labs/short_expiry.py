@@ -149,4 +149,5 @@ LAB = Lab(
     blueprint=bp,
     replay=replay,
     differences=differences,
+    page_context=lambda mode: {"settings": SETTINGS[mode]},
 )

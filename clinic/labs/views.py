@@ -40,7 +40,7 @@ def page(slug: str):
     scenario = lab.run(mode)
     response = make_response(render_template(
         f"labs/{slug}.html", lab=lab, mode=mode, modes=MODES, scenario=scenario,
-        differences=lab.differences(), reset_form=ButtonForm()))
+        differences=lab.differences(), reset_form=ButtonForm(), **lab.page_context(mode)))
     if is_mode(asked):
         response.set_cookie(mode_cookie(slug), asked, max_age=MODE_COOKIE_AGE, path="/labs",
                             samesite="Lax", httponly=True)

@@ -79,8 +79,8 @@ async function start() {
   startedAt = Date.now();
   expiries = 0;
   refreshes = 0;
-  await call("POST", "login");
-  mark("login", "logged in: access token valid for 5 s");
+  const login = await call("POST", "login");
+  mark("login", `logged in: access token valid for ${login.body.access_expires_in} s`);
   setState("logged-in", "Logged in.");
   const timer = setInterval(async () => {
     const stillIn = await poll();
