@@ -110,7 +110,7 @@ def _reserve_attempt(keys: list[str]) -> list[int]:
     db.session.commit()
     attempt = [row.id for row in rows]
     limits = [config["LOGIN_FAILURES_PER_USERNAME"], config["LOGIN_FAILURES_PER_ADDRESS"]]
-    for key, limit in zip(keys, limits):
+    for key, limit in zip(keys, limits, strict=True):
         count = db.session.scalar(
             select(func.count()).select_from(LoginFailure)
             .where(LoginFailure.key == key, LoginFailure.at > moment - window))

@@ -9,8 +9,14 @@ from . import accounts, sessions
 from .cookies import clear_session_cookies, set_session_cookies
 from .errors import ApiError
 from .extensions import csrf
-from .tokens import (SignedPair, check_csrf, check_csrf_value, current_user, decode_quietly,
-                     require_token)
+from .tokens import (
+    SignedPair,
+    check_csrf,
+    check_csrf_value,
+    current_user,
+    decode_quietly,
+    require_token,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)  # the API uses the JWT double-submit header instead of Flask-WTF's form token

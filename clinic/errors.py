@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 
 import jwt
-from jwt import exceptions as jwt_errors
 from flask import Flask, jsonify, render_template, request
+from jwt import exceptions as jwt_errors
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)

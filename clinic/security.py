@@ -2,8 +2,8 @@
 
 import logging
 import os
-import sys
 import re
+import sys
 from urllib.parse import unquote_plus
 
 from flask import Flask, request

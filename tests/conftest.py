@@ -7,7 +7,6 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 
 import pytest
-
 from werkzeug.serving import make_server
 
 from app import create_app

@@ -3,10 +3,9 @@
 import json
 
 import pytest
+from conftest import make_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import make_app
 
 # Header and cookie values travel as latin-1 text; keep to what HTTP can carry.
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=255,

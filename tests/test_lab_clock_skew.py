@@ -5,9 +5,9 @@ import time
 
 import jwt
 import pytest
+from conftest import TEST_KEYS
 
 from clinic.labs import clock_skew
-from conftest import TEST_KEYS
 
 BASE = "/labs/clock-skew"
 SKEW = "X-Lab-Verifier-Skew"

@@ -4,11 +4,11 @@ import re
 
 import jwt
 import pytest
+from conftest import TEST_KEYS
 
 from clinic.errors import ERRORS
 from clinic.labs.query_string import LAB, capture_store
 from clinic.security import JWT_SHAPE
-from conftest import TEST_KEYS
 
 BASE = "/labs/query-string"
 NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}

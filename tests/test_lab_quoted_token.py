@@ -4,11 +4,11 @@ import json
 
 import jwt
 import pytest
+from conftest import TEST_KEYS
 from werkzeug.http import parse_cookie
 
 from clinic.errors import ERRORS
 from clinic.labs.quoted_token import diagnose_authorization
-from conftest import TEST_KEYS
 
 BASE = "/labs/quoted-token"
 GENERIC = "Your login token is damaged: it is not a well-formed JWT."

@@ -1,7 +1,6 @@
 """Lab short-expiry: five-second tokens, with and without a refresh token."""
 
 import jwt
-
 from conftest import TEST_KEYS
 
 BASE = "/labs/short-expiry"

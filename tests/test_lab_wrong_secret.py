@@ -2,10 +2,10 @@
 
 import jwt
 import pytest
+from conftest import TEST_KEYS
 
 from clinic.labs import wrong_secret
 from clinic.labs.base import key_id, lab_key, sign_lab_token
-from conftest import TEST_KEYS
 
 BASE = "/labs/wrong-secret"
 KID_HEADER = "X-Lab-Verifier-Kid"

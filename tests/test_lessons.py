@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 import jwt
 import pytest
+from conftest import make_app
 
 from clinic.labs import LABS
 from clinic.lessons import APP_URL, code_of, marked_blocks, reading_order
-from conftest import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"

@@ -4,7 +4,6 @@ import html
 import re
 
 import pytest
-
 from conftest import AuthActions
 
 

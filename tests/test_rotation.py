@@ -4,11 +4,11 @@ import threading
 
 import jwt
 import pytest
+from conftest import AuthActions, http_request, make_app
 from sqlalchemy import select
 
 from clinic.extensions import db
 from clinic.models import RefreshFamily, RefreshToken
-from conftest import AuthActions, http_request, make_app
 
 
 def jti_of(token):

@@ -7,10 +7,10 @@ import stat
 from datetime import timedelta
 
 import pytest
+from conftest import TEST_KEYS, make_app
 
 from app import create_app
 from clinic import keys
-from conftest import TEST_KEYS, make_app
 
 
 def fresh_app(tmp_path, **config):

@@ -6,7 +6,6 @@ import time
 
 import jwt
 import pytest
-
 from conftest import TEST_KEYS
 
 ACCESS_KEY = TEST_KEYS["JWT_ACCESS_KEY"]

@@ -1,18 +1,18 @@
 """The labs, one module each. Adding a lab means adding its module and one line below."""
 
-from . import short_expiry
-from . import wrong_secret
-from . import clock_skew
-from . import query_string
-from . import quoted_token
+from importlib import import_module
+
 from .base import Lab
 
-LABS: list[Lab] = [
-    short_expiry.LAB,
-    wrong_secret.LAB,
-    clock_skew.LAB,
-    query_string.LAB,
-    quoted_token.LAB,
+# The modules in clinic/labs/, in the order the index shows them.
+LAB_MODULES = [
+    "short_expiry",
+    "wrong_secret",
+    "clock_skew",
+    "query_string",
+    "quoted_token",
 ]
+
+LABS: list[Lab] = [import_module(f".{name}", __name__).LAB for name in LAB_MODULES]
 
 BY_SLUG: dict[str, Lab] = {lab.slug: lab for lab in LABS}

@@ -14,8 +14,19 @@ import jwt as pyjwt
 from flask import Blueprint, abort, jsonify, request
 
 from ..errors import ApiError
-from .base import (Difference, Lab, Replay, excerpt, is_mode, lab_error, lab_key, lab_now,
-                   sign_lab_token, source_of, verify_lab_token)
+from .base import (
+    Difference,
+    Lab,
+    Replay,
+    excerpt,
+    is_mode,
+    lab_error,
+    lab_key,
+    lab_now,
+    sign_lab_token,
+    source_of,
+    verify_lab_token,
+)
 
 SLUG = "clock-skew"
 ACCESS_COOKIE = "lab_clock_skew_access"

@@ -25,8 +25,19 @@ from flask import Blueprint, Response, abort, current_app, has_request_context, 
 
 from ..errors import ERRORS, ApiError, error_body
 from ..security import JWT_SHAPE, scrub, token_in_url
-from .base import (MODES, Difference, Lab, Replay, excerpt, is_mode, lab_error, lab_key,
-                   lab_now, sign_lab_token, verify_lab_token)
+from .base import (
+    MODES,
+    Difference,
+    Lab,
+    Replay,
+    excerpt,
+    is_mode,
+    lab_error,
+    lab_key,
+    lab_now,
+    sign_lab_token,
+    verify_lab_token,
+)
 
 SLUG = "query-string"
 SCRIPT = "static/js/labs/query-string.js"

@@ -9,8 +9,18 @@ import jwt as pyjwt
 from flask import Blueprint, abort, jsonify, request
 
 from ..errors import ApiError
-from .base import (Difference, Lab, Replay, excerpt, is_mode, lab_error, lab_key, lab_now,
-                   sign_lab_token, verify_lab_token)
+from .base import (
+    Difference,
+    Lab,
+    Replay,
+    excerpt,
+    is_mode,
+    lab_error,
+    lab_key,
+    lab_now,
+    sign_lab_token,
+    verify_lab_token,
+)
 
 SLUG = "short-expiry"
 ACCESS_COOKIE = "lab_short_expiry_access"

@@ -2,8 +2,17 @@
 
 import json
 
-from flask import (Blueprint, Flask, abort, jsonify, make_response, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ..errors import ApiError
 from ..extensions import csrf

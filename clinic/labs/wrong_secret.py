@@ -13,8 +13,19 @@ import jwt as pyjwt
 from flask import Blueprint, abort, jsonify, request
 
 from ..errors import ApiError
-from .base import (Difference, Lab, Replay, is_mode, key_id, lab_error, lab_key, lab_now,
-                   sign_lab_token, source_of, verify_lab_token)
+from .base import (
+    Difference,
+    Lab,
+    Replay,
+    is_mode,
+    key_id,
+    lab_error,
+    lab_key,
+    lab_now,
+    sign_lab_token,
+    source_of,
+    verify_lab_token,
+)
 
 SLUG = "wrong-secret"
 ACCESS_COOKIE = "lab_wrong_secret_access"

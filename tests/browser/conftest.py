@@ -12,11 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import make_app  # tests/conftest.py, which pytest has put on sys.path
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from clinic.extensions import db
-from conftest import make_app  # tests/conftest.py, which pytest has put on sys.path
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

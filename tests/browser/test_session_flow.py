@@ -153,7 +153,7 @@ def test_login_refresh_two_tabs_and_logout(context, page, live_server, slow_path
     posts = refresh_posts(context)
     slow_paths["/api/auth/refresh"] = SLOW_REFRESH_SECONDS
 
-    for tab, before in zip((page, second), counts_before):
+    for tab, before in zip((page, second), counts_before, strict=True):
         wait_for_refresh_count_above(tab, before)
         wait_for_access_token_after(tab, shared_exp)
     for tab in (page, second):
